@@ -1,7 +1,8 @@
 //! The JSON functions end to end: SQLite's error messages (`malformed JSON`, `bad JSON
 //! path: '...'`, argument errors), the nesting limit, EXPLAIN of json_each / json_tree
-//! (plain and joined laterally), and what is refused by name (JSONB, other table-valued
-//! functions). Results themselves are checked against SQLite in tests/slt/json.slt.
+//! (plain and joined laterally), JSONB's errors and bounds, and what is refused by name
+//! (other table-valued functions). Results themselves are checked against SQLite in
+//! tests/slt/json.slt and tests/slt/jsonb.slt.
 
 use ember::{Database, ErrorKind, Value};
 
@@ -100,9 +101,24 @@ fn errors_carry_sqlites_messages() {
             "malformed JSON",
         ),
         (
-            "SELECT json(x'7b7d')",
-            ErrorKind::Unsupported,
-            "not supported: JSONB (a BLOB argument to a JSON function)",
+            "SELECT json(x'2b2331')",
+            ErrorKind::InvalidInput,
+            "malformed JSON",
+        ),
+        (
+            "SELECT json_array(x'3132')",
+            ErrorKind::InvalidInput,
+            "JSON cannot hold BLOB values",
+        ),
+        (
+            "SELECT jsonb_set('{}', '$.a', x'00ff')",
+            ErrorKind::InvalidInput,
+            "JSON cannot hold BLOB values",
+        ),
+        (
+            "SELECT jsonb_object('a')",
+            ErrorKind::InvalidInput,
+            "jsonb_object() requires an even number of arguments",
         ),
         (
             "SELECT * FROM carray(1, 3)",
@@ -131,6 +147,29 @@ fn nesting_is_bounded_by_the_limit() {
     // json_tree walks a document at the limit without trouble.
     let sql = format!("SELECT count(*) FROM json_tree('{}')", nested(depth));
     assert_eq!(one(&conn, &sql), Value::Integer(depth as i64));
+    // JSONB is bounded alike: 1000 levels are read, 1001 are malformed.
+    let jsonb = |depth: usize| {
+        let mut blob = vec![0x0b];
+        for _ in 1..depth {
+            let mut outer = vec![0xeb];
+            outer.extend_from_slice(&(blob.len() as u32).to_be_bytes());
+            outer.extend_from_slice(&blob);
+            blob = outer;
+        }
+        Value::Blob(blob)
+    };
+    let valid: i64 = conn
+        .query_value("SELECT json_valid(?1, 8)", [jsonb(depth)])
+        .unwrap();
+    assert_eq!(valid, 1);
+    let length: i64 = conn
+        .query_value("SELECT length(json(?1))", [jsonb(depth)])
+        .unwrap();
+    assert_eq!(length, 2 * depth as i64);
+    let error = conn
+        .query("SELECT json(?1)", [jsonb(depth + 1)])
+        .unwrap_err();
+    assert_eq!(error.message(), "malformed JSON");
 }
 
 #[test]

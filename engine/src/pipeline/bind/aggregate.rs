@@ -269,9 +269,9 @@ impl Binder<'_> {
             return Ok(Some(reader.wrap(column)));
         }
         if json_result {
-            // The result is JSON for the JSON functions it is an argument of.
+            // The result is JSON for the JSON functions it is an argument of, or JSONB.
             return Ok(Some(Expr::Function {
-                function: Function::Json(JsonFunction::Json),
+                function: Function::Json(json_aggregate_form(&name)),
                 args: vec![column],
             }));
         }
@@ -330,9 +330,19 @@ impl Binder<'_> {
     }
 }
 
+/// What a JSON aggregate's JSON text is given as: `jsonb(..)` for jsonb_group_array /
+/// jsonb_group_object, else `json(..)` (which gives the text its JSON flag).
+pub(super) fn json_aggregate_form(name: &str) -> JsonFunction {
+    if name.starts_with("jsonb_") {
+        JsonFunction::Jsonb
+    } else {
+        JsonFunction::Json
+    }
+}
+
 /// For json_group_array / json_group_object: binds the value argument as `json_quote(x)`
 /// (so a JSON argument nests and anything else is quoted) and returns `true`.
-fn quote_json_aggregate_value(aggregate: AggregateFunction, args: &mut [Expr]) -> bool {
+pub(super) fn quote_json_aggregate_value(aggregate: AggregateFunction, args: &mut [Expr]) -> bool {
     let value = match aggregate {
         AggregateFunction::JsonGroupArray => args.first_mut(),
         AggregateFunction::JsonGroupObject => args.get_mut(1),

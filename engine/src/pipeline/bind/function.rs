@@ -20,6 +20,8 @@ pub(super) const AGGREGATES: &[&str] = &[
     "string_agg",
     "json_group_array",
     "json_group_object",
+    "jsonb_group_array",
+    "jsonb_group_object",
     "approx_count_distinct",
     "approx_top_k",
     "approx_quantile",

@@ -10,7 +10,7 @@
 use sqlparser::ast::{self, NamedWindowExpr, WindowFrameBound, WindowFrameUnits, WindowType};
 
 use crate::error::Result;
-use crate::expr::Expr;
+use crate::expr::{Expr, Function};
 use crate::plan::{
     AggregateFunction, Frame, FrameBound, FrameExclude, FrameUnits, Node, SortKey, Window,
     WindowCall, WindowFunction, WindowPass,
@@ -336,8 +336,10 @@ impl Binder<'_> {
         let (frame, (mut args, filter, partition_by, order_by)) = bound?;
         let mut window = window;
         let mut reader = None;
+        let mut json_result = false;
         if let WindowFunction::Aggregate(aggregate) = &mut window {
             reader = super::sketch::read_parameter(name, aggregate, &mut args)?;
+            json_result = super::aggregate::quote_json_aggregate_value(*aggregate, &mut args);
         }
         let mut call = WindowCall {
             function: window,
@@ -380,6 +382,11 @@ impl Binder<'_> {
         };
         Ok(match reader {
             Some(reader) => reader.wrap(column),
+            // The JSON aggregates: their text is JSON (or JSONB), as in the aggregate form.
+            None if json_result => Expr::Function {
+                function: Function::Json(super::aggregate::json_aggregate_form(name)),
+                args: vec![column],
+            },
             None => column,
         })
     }

@@ -676,9 +676,11 @@ pub enum AggregateFunction {
     Min,
     Max,
     GroupConcat,
-    /// json_group_array(x): its argument is bound as `json_quote(x)`.
+    /// json_group_array(x): its argument is bound as `json_quote(x)`. Also
+    /// jsonb_group_array(x), whose result is bound as `jsonb(..)` of this one's.
     JsonGroupArray,
-    /// json_group_object(key, x): `x` is bound as `json_quote(x)`.
+    /// json_group_object(key, x): `x` is bound as `json_quote(x)`. Also
+    /// jsonb_group_object(key, x), whose result is bound as `jsonb(..)` of this one's.
     JsonGroupObject,
     /// A function the application registered (`AggregateCall::user`).
     User,
@@ -721,8 +723,8 @@ impl AggregateFunction {
             ("min", 1) => AggregateFunction::Min,
             ("max", 1) => AggregateFunction::Max,
             ("group_concat", 1 | 2) | ("string_agg", 2) => AggregateFunction::GroupConcat,
-            ("json_group_array", 1) => AggregateFunction::JsonGroupArray,
-            ("json_group_object", 2) => AggregateFunction::JsonGroupObject,
+            ("json_group_array" | "jsonb_group_array", 1) => AggregateFunction::JsonGroupArray,
+            ("json_group_object" | "jsonb_group_object", 2) => AggregateFunction::JsonGroupObject,
             ("approx_count_distinct", 1) => AggregateFunction::ApproxCountDistinct,
             ("hll_sketch", 1) => AggregateFunction::HllSketch,
             ("hll_merge", 1) => AggregateFunction::HllMerge,

@@ -303,12 +303,15 @@ fn aggregate(
             .with_seen_max(context.rows_max)
             .with_user(call.user.as_ref())
     };
-    // Aggregates that cannot take rows back (group_concat, user aggregates) recompute a
-    // frame whose start moves.
+    // Aggregates that cannot take rows back (group_concat, the JSON aggregates, user
+    // aggregates) recompute a frame whose start moves.
     let cannot_remove = function.is_sketch()
         || matches!(
             function,
-            AggregateFunction::GroupConcat | AggregateFunction::User
+            AggregateFunction::GroupConcat
+                | AggregateFunction::JsonGroupArray
+                | AggregateFunction::JsonGroupObject
+                | AggregateFunction::User
         );
     if frame.exclude != FrameExclude::NoOthers
         || (cannot_remove && frame.start != Bound::UnboundedPreceding)

@@ -234,7 +234,7 @@ impl Sizes {
 
 fn scalar_payload(node: &Json) -> usize {
     match node {
-        Json::Number(text) | Json::String(text) => text.len(),
+        Json::Number(text) | Json::String(text) | Json::Raw(text) => text.len(),
         _ => 0,
     }
 }

@@ -1,4 +1,6 @@
-//! `json_error_position(X)`: 0 for well-formed JSON text, else the 1-based character
+//! `json_error_position(X)`: for JSONB, 0 or the 1-based byte offset of the first fault
+//! (`jsonb::fault_offset`); for JSON text (a BLOB that is not JSONB is read as text), 0 when
+//! it is well-formed, else the 1-based character
 //! position where SQLite's parser stops (its `iErr`). The text is parsed first by
 //! `parse.rs` (so JSON5 is refused as everywhere else); a malformed text is then walked
 //! again by `Walk`, which follows the order and the error sites of SQLite's own parser
@@ -9,20 +11,19 @@
 
 use ember_storage::Value;
 
-use crate::error::{unsupported, ErrorKind, Result};
+use crate::error::{ErrorKind, Result};
 use crate::limits::JSON_DEPTH_MAX;
 
 use super::parse::parse;
 
-/// `json_error_position(value)`: NULL for NULL; JSONB (a BLOB) is not supported.
+/// `json_error_position(value)`: NULL for NULL.
 pub fn error_position(value: &Value) -> Result<Value> {
     let text = match value {
         Value::Null => return Ok(Value::Null),
-        Value::Blob(_) => {
-            return Err(unsupported(
-                "JSONB (a BLOB argument of json_error_position())",
-            ))
+        Value::Blob(bytes) if super::jsonb::is_jsonb(bytes) => {
+            return Ok(Value::Integer(super::jsonb::fault_offset(bytes) as i64))
         }
+        Value::Blob(bytes) => String::from_utf8_lossy(bytes).into_owned(),
         other => other.to_string(),
     };
     match parse(&text) {
@@ -363,7 +364,7 @@ mod tests {
     }
 
     #[test]
-    fn null_json5_and_jsonb() {
+    fn null_json5_jsonb_and_blob_text() {
         assert_eq!(error_position(&Value::Null).unwrap(), Value::Null);
         assert_eq!(
             error_position(&Value::Integer(12)).unwrap(),
@@ -373,8 +374,20 @@ mod tests {
             let error = error_position(&Value::Text(json5.into())).unwrap_err();
             assert_eq!(error.kind(), ErrorKind::Unsupported, "{json5:?}");
         }
-        let error = error_position(&Value::Blob(vec![0])).unwrap_err();
-        assert_eq!(error.kind(), ErrorKind::Unsupported);
+        // JSONB: 0, or the 1-based offset of the fault (an INT with a letter in it).
+        assert_eq!(
+            error_position(&Value::Blob(vec![0])).unwrap(),
+            Value::Integer(0)
+        );
+        assert_eq!(
+            error_position(&Value::Blob(vec![0x3b, 0x23, b'1', b'x'])).unwrap(),
+            Value::Integer(4)
+        );
+        // A BLOB that is not JSONB is read as JSON text.
+        assert_eq!(
+            error_position(&Value::Blob(b"[1,x]".to_vec())).unwrap(),
+            Value::Integer(4)
+        );
     }
 
     #[test]

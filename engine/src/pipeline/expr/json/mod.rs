@@ -5,12 +5,16 @@
 //! values carry no subtype here, so the rule is applied through the expression: an argument
 //! that is itself a JSON function call is evaluated with its "is JSON" flag (`eval_arg`).
 //!
-//! Files: `value.rs` the tree and its text, `parse.rs` the parser, `locate.rs` a path's
-//! value found without building the tree, `path.rs` paths and edits, `scalar.rs` the
-//! functions, `each.rs` the rows of `json_each` / `json_tree`.
+//! The `jsonb_*` functions are their `json_*` twins giving JSONB (a BLOB) where those give
+//! JSON text; every function reads a JSONB argument as SQLite does (`jsonb.rs`).
+//!
+//! Files: `value.rs` the tree and its text, `parse.rs` the parser, `jsonb.rs` the binary
+//! encoding, `locate.rs` a path's value found without building the tree, `path.rs` paths
+//! and edits, `scalar.rs` the functions, `each.rs` the rows of `json_each` / `json_tree`.
 
 mod each;
 mod error_position;
+mod jsonb;
 mod locate;
 mod parse;
 mod path;
@@ -52,6 +56,23 @@ pub enum JsonFunction {
     Pretty,
     /// `json_error_position(json)`: where the text stops being JSON (0 when it is).
     ErrorPosition,
+    /// `jsonb(json)`: the document as JSONB.
+    Jsonb,
+    JsonbExtract,
+    JsonbArray,
+    JsonbObject,
+    JsonbSet,
+    JsonbInsert,
+    JsonbReplace,
+    JsonbRemove,
+    JsonbPatch,
+}
+
+/// How a function gives a result that is JSON: as text (with the JSON subtype) or as JSONB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Text,
+    Jsonb,
 }
 
 /// Every JSON function with its SQL name and its (fewest, most) argument counts.
@@ -78,6 +99,15 @@ const CATALOGUE: &[(JsonFunction, &str, usize, Option<usize>)] = &[
         1,
         Some(1),
     ),
+    (JsonFunction::Jsonb, "jsonb", 1, Some(1)),
+    (JsonFunction::JsonbExtract, "jsonb_extract", 1, None),
+    (JsonFunction::JsonbArray, "jsonb_array", 0, None),
+    (JsonFunction::JsonbObject, "jsonb_object", 0, None),
+    (JsonFunction::JsonbSet, "jsonb_set", 1, None),
+    (JsonFunction::JsonbInsert, "jsonb_insert", 1, None),
+    (JsonFunction::JsonbReplace, "jsonb_replace", 1, None),
+    (JsonFunction::JsonbRemove, "jsonb_remove", 1, None),
+    (JsonFunction::JsonbPatch, "jsonb_patch", 2, Some(2)),
 ];
 
 impl JsonFunction {
@@ -100,12 +130,30 @@ impl JsonFunction {
         self.entry().1
     }
 
+    /// The function that computes this one's result, and the form it gives JSON in: a
+    /// `jsonb_*` function is its `json_*` twin giving JSONB.
+    pub fn twin_and_form(self) -> (JsonFunction, Form) {
+        let twin = match self {
+            JsonFunction::Jsonb => JsonFunction::Json,
+            JsonFunction::JsonbExtract => JsonFunction::Extract,
+            JsonFunction::JsonbArray => JsonFunction::Array,
+            JsonFunction::JsonbObject => JsonFunction::Object,
+            JsonFunction::JsonbSet => JsonFunction::Set,
+            JsonFunction::JsonbInsert => JsonFunction::Insert,
+            JsonFunction::JsonbReplace => JsonFunction::Replace,
+            JsonFunction::JsonbRemove => JsonFunction::Remove,
+            JsonFunction::JsonbPatch => JsonFunction::Patch,
+            text => return (text, Form::Text),
+        };
+        (twin, Form::Jsonb)
+    }
+
     /// Whether the function reads its arguments' JSON flag (it embeds an argument as JSON
     /// or quotes it as a string: `to_json`). A call of one that does not reads only
     /// values, so it may be compiled (`scalar.rs`) over arguments that carry no flag.
     pub fn reads_flags(self) -> bool {
         matches!(
-            self,
+            self.twin_and_form().0,
             JsonFunction::Quote
                 | JsonFunction::Array
                 | JsonFunction::Object

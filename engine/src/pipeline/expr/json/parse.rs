@@ -7,7 +7,7 @@
 use crate::error::{unsupported, Error, Result};
 use crate::limits::{JSON_DEPTH_MAX, JSON_TEXT_BYTES_MAX};
 
-use super::value::Json;
+use super::value::{Json, Key};
 
 /// SQLite's error for text that is not JSON.
 pub fn malformed() -> Error {
@@ -38,7 +38,7 @@ pub fn parse(text: &str) -> Result<Json> {
 /// An array or object being parsed (an object with the key of the value being parsed).
 enum Open {
     Array(Vec<Json>),
-    Object(Vec<(String, Json)>, String),
+    Object(Vec<(Key, Json)>, String),
 }
 
 pub(super) struct Parser<'a> {
@@ -110,7 +110,7 @@ impl Parser<'_> {
                         break;
                     }
                     (Open::Object(members, key), Some(b',')) => {
-                        members.push((std::mem::take(key), value));
+                        members.push((std::mem::take(key).into(), value));
                         *key = self.key()?;
                         break;
                     }
@@ -119,7 +119,7 @@ impl Parser<'_> {
                         value = Json::Array(std::mem::take(items));
                     }
                     (Open::Object(members, key), Some(b'}')) => {
-                        members.push((std::mem::take(key), value));
+                        members.push((std::mem::take(key).into(), value));
                         value = Json::Object(std::mem::take(members));
                     }
                     _ => return Err(self.fault(json5)),

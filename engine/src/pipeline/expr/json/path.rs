@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use crate::error::{Error, Result};
 
-use super::value::{escape, unescape, Json};
+use super::value::{escape, unescape, Json, Key};
 
 /// One step of a path.
 #[derive(Debug, Clone, PartialEq)]
@@ -257,11 +257,11 @@ pub fn edit(root: &mut Json, steps: &[Step], mode: EditMode, value: Json) {
 }
 
 /// The raw key (escapes as written) of a member an edit creates for a key step.
-fn member_key(key: &str, raw: &Option<Box<str>>) -> String {
-    match raw {
+fn member_key(key: &str, raw: &Option<Box<str>>) -> Key {
+    Key::raw(match raw {
         Some(raw) => raw.to_string(),
         None => escape(key),
-    }
+    })
 }
 
 /// The value to create for the missing `steps`: nested objects (for keys) and one-element

@@ -1,23 +1,29 @@
 //! The JSON scalar functions over evaluated arguments, with SQLite's NULL rules and error
-//! messages. Each returns its value and whether that value is JSON (the subtype).
+//! messages. Each returns its value and whether that value is JSON (the subtype); a
+//! `jsonb_*` function gives its JSON as JSONB (a BLOB). A BLOB argument is read as SQLite
+//! reads it: JSONB when it is (`jsonb::is_jsonb`), else its bytes as JSON text.
 
 use std::rc::Rc;
 
 use ember_storage::Value;
 
-use crate::error::{unsupported, ErrorKind, Result};
+use crate::error::{ErrorKind, Result};
 
+use super::jsonb;
 use super::locate::{locate, sql_value};
-use super::parse::parse;
+use super::parse::{malformed, parse};
 use super::path::{edit, lookup, parse_path_shared, remove, EditMode, Step};
 use super::value::Json;
-use super::{JsonArg, JsonFunction};
+use super::{Form, JsonArg, JsonFunction};
 
-/// A result that is JSON text.
-fn json_result(json: &Json) -> Result<JsonArg> {
-    Ok(JsonArg {
-        value: Value::Text(json.to_text()?),
-        is_json: true,
+/// A result that is JSON: text with the JSON subtype, or JSONB.
+fn json_result(json: &Json, form: Form) -> Result<JsonArg> {
+    Ok(match form {
+        Form::Text => JsonArg {
+            value: Value::Text(json.to_text()?),
+            is_json: true,
+        },
+        Form::Jsonb => JsonArg::plain(Value::Blob(jsonb::encode(json)?)),
     })
 }
 
@@ -29,28 +35,36 @@ fn null() -> Result<JsonArg> {
     plain(Value::Null)
 }
 
-/// Refuses a BLOB where JSON is expected (SQLite would read it as JSONB).
-fn no_blob(value: &Value) -> Result<()> {
-    if matches!(value, Value::Blob(_)) {
-        return Err(unsupported("JSONB (a BLOB argument to a JSON function)"));
-    }
-    Ok(())
-}
-
 /// A JSON document argument: `None` for NULL; numbers are read as their text.
 pub fn document(value: &Value) -> Result<Option<Json>> {
-    no_blob(value)?;
     match value {
         Value::Null => Ok(None),
         Value::Text(text) => parse(text).map(Some),
+        Value::Blob(bytes) => blob_document(bytes).map(Some),
         other => parse(&other.to_string()).map(Some),
     }
 }
 
-/// A JSON value for an SQL argument: JSON text (the subtype) is embedded, anything else
-/// becomes a JSON null, number or string.
+/// A BLOB document: JSONB when it is, else its bytes read as JSON text (SQLite keeps
+/// reading such blobs, as from `readfile()`); bytes that are not UTF-8 are not JSON here.
+fn blob_document(bytes: &[u8]) -> Result<Json> {
+    if jsonb::is_jsonb(bytes) {
+        return jsonb::decode(bytes);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(text),
+        Err(_) => Err(malformed()),
+    }
+}
+
+/// SQLite's error for a BLOB that is not JSONB where a JSON value is built.
+fn blob_not_json() -> crate::error::Error {
+    crate::err!(InvalidInput, "JSON cannot hold BLOB values")
+}
+
+/// A JSON value for an SQL argument: JSON text (the subtype) and JSONB are embedded,
+/// anything else becomes a JSON null, number or string.
 pub fn to_json(arg: &JsonArg) -> Result<Json> {
-    no_blob(&arg.value)?;
     Ok(match &arg.value {
         Value::Null => Json::Null,
         Value::Integer(i) => Json::Number(i.to_string()),
@@ -62,7 +76,22 @@ pub fn to_json(arg: &JsonArg) -> Result<Json> {
         Value::Real(r) => Json::Number(ember_storage::real_text::format_real(*r)),
         Value::Text(text) if arg.is_json => parse(text)?,
         Value::Text(text) => Json::string(text),
-        Value::Blob(_) => Json::Null,
+        Value::Blob(bytes) if jsonb::is_jsonb(bytes) => jsonb::decode(bytes)?.into_parsed_form(),
+        Value::Blob(_) => return Err(blob_not_json()),
+    })
+}
+
+/// The JSON value an edit (`json_set` and its kin) stores for an SQL argument, as SQLite
+/// stores it: text that is not JSON as TEXTRAW, an infinite REAL as `9e999`, JSONB as it
+/// is.
+fn edit_value(arg: &JsonArg) -> Result<Json> {
+    Ok(match &arg.value {
+        Value::Blob(bytes) if jsonb::is_jsonb(bytes) => jsonb::decode(bytes)?,
+        Value::Text(text) if !arg.is_json => Json::Raw(text.clone()),
+        Value::Real(r) if r.is_infinite() => {
+            Json::Number(if *r > 0.0 { "9e999" } else { "-9e999" }.to_string())
+        }
+        _ => to_json(arg)?,
     })
 }
 
@@ -114,20 +143,21 @@ pub fn call(function: JsonFunction, args: &[JsonArg]) -> Result<JsonArg> {
             function.name()
         ));
     }
-    match function {
-        JsonFunction::Quote => json_result(&to_json(&args[0])?),
+    let (twin, form) = function.twin_and_form();
+    match twin {
+        JsonFunction::Quote => json_result(&to_json(&args[0])?, form),
         JsonFunction::Array => {
             let items = args.iter().map(to_json).collect::<Result<Vec<_>>>()?;
-            json_result(&Json::Array(items))
+            json_result(&Json::Array(items), form)
         }
-        JsonFunction::Object => object(args),
+        JsonFunction::Object => object(function, args, form),
         JsonFunction::Set | JsonFunction::Insert | JsonFunction::Replace => {
-            let mode = match function {
+            let mode = match twin {
                 JsonFunction::Set => EditMode::Set,
                 JsonFunction::Insert => EditMode::Insert,
                 _ => EditMode::Replace,
             };
-            edit_all(function, mode, args)
+            edit_all(function, mode, args, form)
         }
         _ => {
             debug_assert!(!function.reads_flags());
@@ -143,9 +173,10 @@ pub fn call_plain(function: JsonFunction, args: &[&Value]) -> Result<JsonArg> {
     debug_assert!(!function.reads_flags());
     let first = args.first().copied().unwrap_or(&NULL_VALUE);
     let second = args.get(1).copied().unwrap_or(&NULL_VALUE);
-    match function {
+    let (twin, form) = function.twin_and_form();
+    match twin {
         JsonFunction::Json => match document(first)? {
-            Some(json) => json_result(&json),
+            Some(json) => json_result(&json, form),
             None => null(),
         },
         JsonFunction::Pretty => match document(first)? {
@@ -159,7 +190,7 @@ pub fn call_plain(function: JsonFunction, args: &[&Value]) -> Result<JsonArg> {
         },
         JsonFunction::Valid => valid(first, args.get(1).copied()),
         JsonFunction::ErrorPosition => plain(super::error_position::error_position(first)?),
-        JsonFunction::Extract => extract(args),
+        JsonFunction::Extract => extract(args, form),
         JsonFunction::Arrow | JsonFunction::LongArrow => {
             if matches!(first, Value::Null) {
                 // Both are read (an error in either is raised) before a NULL is returned.
@@ -181,7 +212,7 @@ pub fn call_plain(function: JsonFunction, args: &[&Value]) -> Result<JsonArg> {
                 JsonFunction::Arrow => Found::Json,
                 _ => Found::Sql,
             };
-            found_at(first, &path, wanted)
+            found_at(first, &path, wanted, Form::Text)
         }
         JsonFunction::ArrayLength | JsonFunction::Type => {
             let Some(json) = document(first)? else {
@@ -196,7 +227,7 @@ pub fn call_plain(function: JsonFunction, args: &[&Value]) -> Result<JsonArg> {
             };
             match lookup(&json, path.as_deref().unwrap_or(&[])) {
                 None => null(),
-                Some(found) if function == JsonFunction::Type => {
+                Some(found) if twin == JsonFunction::Type => {
                     plain(Value::Text(found.type_name().to_string()))
                 }
                 Some(Json::Array(items)) => plain(Value::Integer(items.len() as i64)),
@@ -215,21 +246,30 @@ pub fn call_plain(function: JsonFunction, args: &[&Value]) -> Result<JsonArg> {
                     return null();
                 }
             }
-            json_result(&json)
+            json_result(&json, form)
         }
         JsonFunction::Patch => {
             let (Some(mut target), Some(patch)) = (document(first)?, document(second)?) else {
                 return null();
             };
             merge_patch(&mut target, patch);
-            json_result(&target)
+            json_result(&target, form)
         }
         JsonFunction::Quote
         | JsonFunction::Array
         | JsonFunction::Object
         | JsonFunction::Set
         | JsonFunction::Insert
-        | JsonFunction::Replace => Err(crate::err!(
+        | JsonFunction::Replace
+        | JsonFunction::Jsonb
+        | JsonFunction::JsonbExtract
+        | JsonFunction::JsonbArray
+        | JsonFunction::JsonbObject
+        | JsonFunction::JsonbSet
+        | JsonFunction::JsonbInsert
+        | JsonFunction::JsonbReplace
+        | JsonFunction::JsonbRemove
+        | JsonFunction::JsonbPatch => Err(crate::err!(
             Internal,
             "{}() reads JSON flags: called without them",
             function.name()
@@ -238,7 +278,9 @@ pub fn call_plain(function: JsonFunction, args: &[&Value]) -> Result<JsonArg> {
 }
 
 /// json_valid(X[, flags]): flags 1 (RFC 8259 text, the default) is supported; 2 (JSON5)
-/// answers for RFC 8259 text and refuses other text; 4 and 8 (JSONB) refuse BLOBs.
+/// answers for RFC 8259 text and refuses other text; for JSONB, 4 answers whether the
+/// blob looks like JSONB (`jsonb::is_jsonb`), 8 whether it passes the full check, and
+/// without either it is 0. A BLOB that is not JSONB is read as text.
 fn valid(value: &Value, flags: Option<&Value>) -> Result<JsonArg> {
     let flags = match flags {
         None => 1,
@@ -252,11 +294,19 @@ fn valid(value: &Value, flags: Option<&Value>) -> Result<JsonArg> {
     };
     let text = match value {
         Value::Null => return null(),
-        Value::Blob(_) if flags & 0b1100 != 0 => {
-            return Err(unsupported("JSONB (json_valid() flags 4 and 8)"))
+        Value::Blob(bytes) if jsonb::is_jsonb(bytes) => {
+            let answer = if flags & 0b0100 != 0 {
+                true
+            } else {
+                flags & 0b1000 != 0 && jsonb::fault_offset(bytes) == 0
+            };
+            return plain(Value::Integer(i64::from(answer)));
         }
-        Value::Blob(_) => return plain(Value::Integer(0)),
         _ if flags & 0b0011 == 0 => return plain(Value::Integer(0)),
+        Value::Blob(bytes) => match std::str::from_utf8(bytes) {
+            Ok(text) => text.to_string(),
+            Err(_) => return plain(Value::Integer(0)),
+        },
         other => other.to_string(),
     };
     let answer = match parse(&text) {
@@ -270,11 +320,12 @@ fn valid(value: &Value, flags: Option<&Value>) -> Result<JsonArg> {
     plain(Value::Integer(i64::from(answer)))
 }
 
-fn object(args: &[JsonArg]) -> Result<JsonArg> {
+fn object(function: JsonFunction, args: &[JsonArg], form: Form) -> Result<JsonArg> {
     if !args.len().is_multiple_of(2) {
         return Err(crate::err!(
             InvalidInput,
-            "json_object() requires an even number of arguments"
+            "{}() requires an even number of arguments",
+            function.name()
         ));
     }
     let mut members = Vec::with_capacity(args.len() / 2);
@@ -282,20 +333,21 @@ fn object(args: &[JsonArg]) -> Result<JsonArg> {
         let Value::Text(key) = &pair[0].value else {
             return Err(crate::err!(
                 InvalidInput,
-                "json_object() labels must be TEXT"
+                "{}() labels must be TEXT",
+                function.name()
             ));
         };
-        members.push((super::value::escape(key), to_json(&pair[1])?));
+        members.push((super::value::escape(key).into(), to_json(&pair[1])?));
     }
-    json_result(&Json::Object(members))
+    json_result(&Json::Object(members), form)
 }
 
-/// json_extract(J, P...): one path gives the SQL value (an array or object as JSON text),
-/// several give a JSON array of what each finds (null where nothing).
-fn extract(args: &[&Value]) -> Result<JsonArg> {
+/// json_extract(J, P...): one path gives the SQL value (an array or object as JSON in
+/// `form`), several give a JSON array of what each finds (null where nothing).
+fn extract(args: &[&Value], form: Form) -> Result<JsonArg> {
     if let [document, path] = args {
         // One path (the common call): found without building the document's tree.
-        return extract_one(document, path, Found::Sql);
+        return extract_one(document, path, Found::Sql, form);
     }
     let Some(json) = document(args.first().copied().unwrap_or(&NULL_VALUE))? else {
         return null();
@@ -309,17 +361,15 @@ fn extract(args: &[&Value]) -> Result<JsonArg> {
     }
     match paths.as_slice() {
         [] => null(),
-        [path] => match lookup(&json, path) {
-            None => null(),
-            Some(found) if found.is_container() => json_result(found),
-            Some(found) => plain(found.to_sql()?),
-        },
+        [path] => found_in(&json, path, Found::Sql, form),
         paths => {
             let found = paths
                 .iter()
-                .map(|path| lookup(&json, path).cloned().unwrap_or(Json::Null))
+                .map(|path| {
+                    lookup(&json, path).map_or(Json::Null, |found| found.clone().into_parsed_form())
+                })
                 .collect();
-            json_result(&Json::Array(found))
+            json_result(&Json::Array(found), form)
         }
     }
 }
@@ -334,8 +384,7 @@ enum Found {
 
 /// `json_extract(document, path)`: the document is read before the path (its error comes
 /// first), and a NULL document is NULL whatever the path.
-fn extract_one(document: &Value, path: &Value, wanted: Found) -> Result<JsonArg> {
-    no_blob(document)?;
+fn extract_one(document: &Value, path: &Value, wanted: Found, form: Form) -> Result<JsonArg> {
     if matches!(document, Value::Null) {
         return null();
     }
@@ -350,17 +399,17 @@ fn extract_one(document: &Value, path: &Value, wanted: Found) -> Result<JsonArg>
             return Err(error);
         }
     };
-    found_at(document, &path, wanted)
+    found_at(document, &path, wanted, form)
 }
 
 /// The value `path` leads to in the non-NULL `document`, found where it lies in the text
 /// (`locate.rs`) when it can be, else through the document's tree.
-fn found_at(document: &Value, path: &[Step], wanted: Found) -> Result<JsonArg> {
-    no_blob(document)?;
+fn found_at(document: &Value, path: &[Step], wanted: Found, form: Form) -> Result<JsonArg> {
     let owned;
     let text = match document {
         Value::Null => return null(),
         Value::Text(text) => text.as_str(),
+        Value::Blob(bytes) => return found_in(&blob_document(bytes)?, path, wanted, form),
         other => {
             owned = other.to_string();
             owned.as_str()
@@ -371,24 +420,31 @@ fn found_at(document: &Value, path: &[Step], wanted: Found) -> Result<JsonArg> {
         Some(Some(range)) => {
             let container = matches!(text.as_bytes().get(range.start), Some(b'[' | b'{'));
             if wanted == Found::Json || container {
-                json_result(&parse(text.get(range).unwrap_or_default())?)
+                json_result(&parse(text.get(range).unwrap_or_default())?, form)
             } else {
                 plain(sql_value(text, range)?)
             }
         }
-        None => {
-            let json = parse(text)?;
-            match lookup(&json, path) {
-                None => null(),
-                Some(found) if wanted == Found::Json || found.is_container() => json_result(found),
-                Some(found) => plain(found.to_sql()?),
-            }
-        }
+        None => found_in(&parse(text)?, path, wanted, form),
+    }
+}
+
+/// The value `path` leads to in the tree `json`.
+fn found_in(json: &Json, path: &[Step], wanted: Found, form: Form) -> Result<JsonArg> {
+    match lookup(json, path) {
+        None => null(),
+        Some(found) if wanted == Found::Json || found.is_container() => json_result(found, form),
+        Some(found) => plain(found.to_sql()?),
     }
 }
 
 /// json_set / json_insert / json_replace: (path, value) pairs applied in order.
-fn edit_all(function: JsonFunction, mode: EditMode, args: &[JsonArg]) -> Result<JsonArg> {
+fn edit_all(
+    function: JsonFunction,
+    mode: EditMode,
+    args: &[JsonArg],
+    form: Form,
+) -> Result<JsonArg> {
     if args.len().is_multiple_of(2) {
         return Err(crate::err!(
             InvalidInput,
@@ -407,9 +463,9 @@ fn edit_all(function: JsonFunction, mode: EditMode, args: &[JsonArg]) -> Result<
                 None => continue,
             },
         };
-        edit(&mut json, &path, mode, to_json(&pair[1])?);
+        edit(&mut json, &path, mode, edit_value(&pair[1])?);
     }
-    json_result(&json)
+    json_result(&json, form)
 }
 
 /// RFC 7396 MergePatch as SQLite applies it, in place (only the first of duplicate keys is

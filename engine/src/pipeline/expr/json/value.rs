@@ -17,8 +17,48 @@ pub enum Json {
     False,
     Number(String),
     String(String),
+    /// A string held as its text, unescaped: SQLite's TEXTRAW, what `json_set` and its kin
+    /// store for an SQL text value (its JSON text is the same as `String`'s).
+    Raw(String),
     Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
+    Object(Vec<(Key, Json)>),
+}
+
+/// An object member's key: its text as written (escapes kept), read as that `str`, and
+/// whether SQLite stores it as TEXTRAW (TEXT5 when it holds a backslash) rather than as
+/// TEXT (TEXTJ): a key an edit created from its path, or one read so from JSONB. The JSON
+/// text is the same either way.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Key {
+    pub text: String,
+    pub raw: bool,
+}
+
+impl Key {
+    /// A key as SQLite stores a key an edit created from its path.
+    pub fn raw(text: String) -> Key {
+        Key { text, raw: true }
+    }
+}
+
+impl From<String> for Key {
+    fn from(text: String) -> Key {
+        Key { text, raw: false }
+    }
+}
+
+impl From<&str> for Key {
+    fn from(text: &str) -> Key {
+        Key::from(text.to_string())
+    }
+}
+
+impl std::ops::Deref for Key {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
 }
 
 impl Json {
@@ -35,9 +75,28 @@ impl Json {
             Json::False => "false",
             Json::Number(text) if is_integer_text(text) => "integer",
             Json::Number(_) => "real",
-            Json::String(_) => "text",
+            Json::String(_) | Json::Raw(_) => "text",
             Json::Array(_) => "array",
             Json::Object(_) => "object",
+        }
+    }
+
+    /// This value as SQLite holds it once rendered as text and parsed again (what
+    /// `json_array`, `json_object`, `json_quote` and a many-path `json_extract` build on):
+    /// raw strings and keys become plain ones. Recursion is bounded as `write_to`'s is.
+    pub fn into_parsed_form(self) -> Json {
+        match self {
+            Json::Raw(text) => Json::string(&text),
+            Json::Array(items) => {
+                Json::Array(items.into_iter().map(Json::into_parsed_form).collect())
+            }
+            Json::Object(members) => Json::Object(
+                members
+                    .into_iter()
+                    .map(|(key, value)| (Key::from(key.text), value.into_parsed_form()))
+                    .collect(),
+            ),
+            other => other,
         }
     }
 
@@ -133,6 +192,11 @@ impl Json {
                 out.push_str(raw);
                 out.push('"');
             }
+            Json::Raw(text) => {
+                out.push('"');
+                out.push_str(&escape(text));
+                out.push('"');
+            }
             Json::Array(items) => {
                 out.push('[');
                 for (position, item) in items.iter().enumerate() {
@@ -169,6 +233,7 @@ impl Json {
             Json::False => Value::Integer(0),
             Json::Number(text) => number_value(text),
             Json::String(raw) => Value::Text(unescape(raw)),
+            Json::Raw(text) => Value::Text(text.clone()),
             Json::Array(_) | Json::Object(_) => Value::Text(self.to_text()?),
         })
     }
@@ -297,6 +362,20 @@ mod tests {
             "{\n  \"a\": [\n    1,\n    true\n  ],\n  \"b\": {},\n  \"c\": []\n}"
         );
         assert_eq!(Json::Null.to_pretty_text("    ").unwrap(), "null");
+    }
+
+    #[test]
+    fn parsed_form_makes_raw_strings_and_keys_plain() {
+        let raw = Json::Object(vec![(
+            Key::raw("a".into()),
+            Json::Array(vec![Json::Raw("x\"\n".into())]),
+        )]);
+        let plain = Json::Object(vec![(
+            Key::from("a"),
+            Json::Array(vec![Json::String("x\\\"\\n".into())]),
+        )]);
+        assert_eq!(raw.to_text().unwrap(), plain.to_text().unwrap());
+        assert_eq!(raw.into_parsed_form(), plain);
     }
 
     #[test]
