@@ -27,8 +27,9 @@ use crate::expr::text_view::char_count;
 /// The test of `term` on the text of a TEXT column `decoder` decodes, when `term` is an
 /// equality or inequality of the column with a text, the column `IN` a list of texts,
 /// `[NOT] LIKE` / GLOB of the column with a constant pattern, or a comparison of the
-/// column's `length()`, `octet_length()` or `instr(.., constant)` with a number: the answers a decoded row
-/// gets (only TRUE passes; a NULL, which the check never passes, is never TRUE for these).
+/// column's `length()`, `octet_length()` or `instr(.., constant)` with a number: the
+/// answers a decoded row gets (only TRUE passes; a NULL, which the check never passes, is
+/// never TRUE for these).
 /// Probed against `Compiled::truth` on sample texts before use, and refused if any answer
 /// differs.
 pub(super) fn text_check(term: &Compiled, decoder: &RowDecoder) -> Option<TextCheck> {

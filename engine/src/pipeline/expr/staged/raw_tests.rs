@@ -339,9 +339,9 @@ fn raw_checks_are_kept_for_selective_filters() {
 }
 
 /// Text terms on the TEXT column (equality and inequality with a text either way round,
-/// LIKE, NOT LIKE, GLOB, a length or instr() compared with a number) become text checks, and a scan with them answers as
-/// `Compiled::truth` on every text (NULL, empty, case and accent variants, pattern
-/// characters), alone and beside an interval check.
+/// LIKE, NOT LIKE, GLOB, a length or instr() compared with a number) become text checks,
+/// and a scan with them answers as `Compiled::truth` on every text (NULL, empty, case and
+/// accent variants, pattern characters), alone and beside an interval check.
 #[test]
 fn text_checks_agree_with_truth() {
     use crate::expr::function::Function;
