@@ -4,7 +4,8 @@
 //! its indexes against its rows in the transaction's snapshot, `index_check.rs`; `ok`, or
 //! a message per problem as SQLite words it, at most N of them: the optional argument is N
 //! or a table's name),
-//! `PRAGMA collation_list` (the built-in collations), `PRAGMA case_sensitive_like` (read:
+//! `PRAGMA collation_list` (the built-in collations), `PRAGMA compile_options` (the SQLite
+//! options whose features EmberDB has, `expr::COMPILE_OPTIONS`), `PRAGMA case_sensitive_like` (read:
 //! no row, as SQLite's; set: the connection's setting the binder makes LIKE by, which
 //! statements bound under the other one see when next run), `ANALYZE` (accepted:
 //! the planner keeps no statistics table; see docs/sql.md), and `REINDEX [name]` (which
@@ -29,6 +30,7 @@ pub(crate) fn columns(name: &str) -> Option<Vec<String>> {
     match lower {
         "integrity_check" | "quick_check" => Some(vec![lower.to_string()]),
         "collation_list" => Some(vec!["seq".to_string(), "name".to_string()]),
+        "compile_options" => Some(vec!["compile_options".to_string()]),
         _ => None,
     }
 }
@@ -68,6 +70,17 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
                 .iter()
                 .enumerate()
                 .map(|(seq, name)| vec![Value::Integer(seq as i64), Value::Text(name.to_string())])
+                .collect();
+            Some(Ok(Outcome {
+                columns,
+                rows,
+                changes: 0,
+            }))
+        }
+        "compile_options" => {
+            let rows = crate::expr::COMPILE_OPTIONS
+                .iter()
+                .map(|option| vec![Value::Text(option.to_string())])
                 .collect();
             Some(Ok(Outcome {
                 columns,

@@ -11,8 +11,11 @@
 //! database, whose WAL cannot be turned off), and setting it answers with the mode then in
 //! force, as SQLite does when a mode cannot be changed;
 //! `encoding` is `UTF-8` (setting it changes nothing); `optimize` has nothing to do (the
-//! planner keeps no statistics). None of them but `busy_timeout` changes how EmberDB runs:
-//! its memory, locking and WAL are its own (see docs/sql.md).
+//! planner keeps no statistics), nor have `analysis_limit` (a number) and the flags
+//! `trusted_schema`, `cell_size_check`, `automatic_index`, `fullfsync` and
+//! `checkpoint_fullfsync`, read back as set. None of them but `busy_timeout` changes how
+//! EmberDB runs: its memory, locking, WAL, planner and schema are its own (see
+//! docs/sql.md).
 
 use std::cell::Cell;
 
@@ -32,7 +35,7 @@ struct Setting {
     named: &'static [(&'static str, i64)],
 }
 
-const SETTINGS: [Setting; 8] = [
+const SETTINGS: [Setting; 14] = [
     Setting {
         name: "busy_timeout",
         column: "timeout",
@@ -95,7 +98,37 @@ const SETTINGS: [Setting; 8] = [
         set_answers: false,
         named: &[("off", 0), ("normal", 1), ("full", 2), ("extra", 3)],
     },
+    Setting {
+        name: "analysis_limit",
+        column: "analysis_limit",
+        default: 0,
+        set_answers: true,
+        named: &[],
+    },
+    boolean("trusted_schema", 1),
+    boolean("cell_size_check", 0),
+    boolean("automatic_index", 1),
+    boolean("fullfsync", 0),
+    boolean("checkpoint_fullfsync", 0),
 ];
+
+/// A setting that is on or off, named as SQLite names booleans.
+const fn boolean(name: &'static str, default: i64) -> Setting {
+    Setting {
+        name,
+        column: name,
+        default,
+        set_answers: false,
+        named: &[
+            ("off", 0),
+            ("on", 1),
+            ("false", 0),
+            ("true", 1),
+            ("no", 0),
+            ("yes", 1),
+        ],
+    }
+}
 
 /// A connection's tuning settings: one value per `SETTINGS` entry, and whether the
 /// in-memory journal was set `OFF`.
@@ -228,6 +261,9 @@ pub(crate) fn pragma(conn: &Connection, statement: &Statement) -> Option<Result<
     };
     let number = match setting.name {
         "busy_timeout" => number.max(0),
+        // A negative limit leaves the setting as it was (SQLite's), 31 bits kept.
+        "analysis_limit" if number < 0 => tuning.values[index].get(),
+        "analysis_limit" => number & 0x7fff_ffff,
         _ if !setting.named.is_empty() => number.clamp(0, named_max(setting)),
         _ => number,
     };

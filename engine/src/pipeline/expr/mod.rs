@@ -60,6 +60,7 @@ pub use arithmetic::{Arithmetic, Computed};
 #[cfg(test)]
 pub(crate) use batch::tests::batch_of;
 pub use batch::{BatchNumber, BatchPool, BatchTruth, Lane, Numbers, Truth};
+pub use build_info::COMPILE_OPTIONS;
 pub use cast::{apply_affinity, Affinity};
 pub use coerce::{coerce_to_column, fits_column, holds_as_is, numeric_text};
 pub use collate::{Collation, ColumnMeta};
