@@ -5,8 +5,9 @@
 //! a message per problem as SQLite words it, at most N of them: the optional argument is N
 //! or a table's name),
 //! `PRAGMA collation_list` (the built-in collations), `PRAGMA compile_options` (the SQLite
-//! options whose features EmberDB has, `expr::COMPILE_OPTIONS`), `PRAGMA case_sensitive_like` (read:
-//! no row, as SQLite's; set: the connection's setting the binder makes LIKE by, which
+//! options whose features EmberDB has, `expr::COMPILE_OPTIONS`), `PRAGMA
+//! case_sensitive_like` (read: no row, as SQLite's; set: the connection's setting the
+//! binder makes LIKE by, which
 //! statements bound under the other one see when next run), `ANALYZE` (accepted:
 //! the planner keeps no statistics table; see docs/sql.md), and `REINDEX [name]` (which
 //! parse.rs makes `PRAGMA reindex[('name')]`): the named index, the indexes of the named
