@@ -355,6 +355,18 @@ const GOLDEN: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "SELECT a FROM t UNION SELECT k FROM v ORDER BY 1 DESC LIMIT 3",
+        &[
+            "Limit 3",
+            "└─ TopK 3 a DESC, #1 ASC",
+            "   └─ Union (rows unsorted)",
+            "      └─ Project a",
+            "         └─ Scan t",
+            "      └─ Project k",
+            "         └─ Scan v",
+        ],
+    ),
+    (
         "SELECT a FROM t UNION SELECT k FROM v",
         &[
             "Union",

@@ -12,6 +12,7 @@ mod bad_input;
 mod case_sensitive_like_vs_sqlite;
 mod checked_filters;
 mod column_aggregate;
+mod compound_order;
 mod concurrency;
 mod constraint_conflict;
 mod constraints;

@@ -150,6 +150,8 @@ impl Binder<'_> {
                     left: Box::new(left),
                     right: Box::new(right),
                     collations,
+                    width: columns.len(),
+                    unsorted: false,
                 };
                 Ok((node, columns))
             }

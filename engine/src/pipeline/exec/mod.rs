@@ -305,8 +305,13 @@ fn build_operator(node: &Node) -> Box<dyn Operator + '_> {
             left,
             right,
             collations,
+            unsorted,
+            ..
         } => Box::new(aggregate::distinct::SetOperationOperator::new(
-            *op, left, right, collations,
+            *op,
+            (left, right),
+            collations,
+            *unsorted,
         )),
         Node::CteScan(cte) => Box::new(query::cte::CteScanOperator::new(cte)),
         Node::AsOf(as_of) => Box::new(query::as_of::AsOfOperator::new(as_of)),

@@ -10,6 +10,7 @@
 //! change, the result.
 
 mod anti_join;
+mod compound_order;
 mod distinct_order;
 mod distinct_sort;
 mod exists_join;
@@ -47,6 +48,7 @@ use crate::catalog::{IndexDef, TableDef};
 use crate::expr::{BinaryOp, Collation, Expr};
 use crate::plan::{AccessPath, ColumnsRead, TableAccess};
 
+pub use compound_order::order_compounds_by_sort;
 pub use distinct_order::distinct_by_index;
 pub use distinct_sort::sort_distinct_rows;
 pub use fused_read::fuse_read;
@@ -103,12 +105,14 @@ pub fn limited_level(
     }
 }
 
-/// The passes over a bound query tree that need the whole tree: the columns each scan
-/// decodes, then the strategy of each aggregate and DISTINCT (which may depend on them),
-/// then which correlated subqueries are decorrelated into groups and which are memoized,
-/// then which hash joins get a runtime bloom filter, then which joins test their streamed
-/// rows against a top-k's threshold.
+/// The passes over a bound query tree that need the whole tree: which compounds leave
+/// their order to the sort above them, the columns each scan decodes, then the strategy
+/// of each aggregate and DISTINCT (which may depend on them), then which correlated
+/// subqueries are decorrelated into groups and which are memoized, then which hash joins
+/// get a runtime bloom filter, then which joins test their streamed rows against a
+/// top-k's threshold.
 pub fn finish_query(node: &mut crate::plan::Node) {
+    order_compounds_by_sort(node);
     prune_columns(node);
     choose_strategies(node);
     decorrelate_by_groups(node);

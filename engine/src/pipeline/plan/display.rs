@@ -626,7 +626,11 @@ impl Node {
                 }
             }
             Node::SetOperation {
-                op, left, right, ..
+                op,
+                left,
+                right,
+                unsorted,
+                ..
             } => {
                 indent(out, depth);
                 let name = match op {
@@ -635,7 +639,8 @@ impl Node {
                     SetOperator::Intersect => "Intersect",
                     SetOperator::Except => "Except",
                 };
-                writeln!(out, "{name}")?;
+                let unsorted = if *unsorted { " (rows unsorted)" } else { "" };
+                writeln!(out, "{name}{unsorted}")?;
                 left.write_tree(out, depth + 1)?;
                 right.write_tree(out, depth + 1)
             }

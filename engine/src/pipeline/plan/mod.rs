@@ -487,6 +487,12 @@ pub enum Node {
         /// Each column's collation, which rows compare by (empty: all BINARY): the
         /// leftmost SELECT's that has one, as SQLite's `multiSelectCollSeq`.
         collations: Vec<crate::expr::Collation>,
+        /// The number of columns of its rows.
+        width: usize,
+        /// The distinct rows come in the order they were first read, not the compound's
+        /// order, because the sort above orders them by keys covering every column
+        /// (`optimize/compound_order.rs`); UNION ALL streams in input order anyway.
+        unsorted: bool,
     },
     /// The rows of a CTE bound once for the statement (`plan::cte`).
     CteScan(Arc<CteQuery>),

@@ -180,13 +180,15 @@ impl CompoundRows {
         Ok(())
     }
 
-    /// The rows kept, in the compound's order.
-    fn into_sorted(self) -> Vec<Row> {
+    /// The rows kept, in the compound's order when `sorted`, else as first read.
+    fn into_rows(self, sorted: bool) -> Vec<Row> {
         let Some(keys) = self.keys else {
             return Vec::new();
         };
         let mut order: Vec<usize> = (0..keys.len()).collect();
-        order.sort_by(|&a, &b| compare_key_rows(keys.row(a), keys.row(b)));
+        if sorted {
+            order.sort_by(|&a, &b| compare_key_rows(keys.row(a), keys.row(b)));
+        }
         match self.rows {
             Some(mut rows) => order
                 .into_iter()
@@ -223,6 +225,8 @@ pub struct SetOperationOperator<'p> {
     left: &'p Node,
     right: &'p Node,
     collations: &'p [Collation],
+    /// The distinct rows are returned as first read (the sort above orders them).
+    unsorted: bool,
     /// UNION ALL: the input being streamed (false = left, true = right).
     streaming_right: bool,
     streaming: Option<Box<dyn Operator + 'p>>,
@@ -232,15 +236,16 @@ pub struct SetOperationOperator<'p> {
 impl<'p> SetOperationOperator<'p> {
     pub fn new(
         op: SetOperator,
-        left: &'p Node,
-        right: &'p Node,
+        (left, right): (&'p Node, &'p Node),
         collations: &'p [Collation],
+        unsorted: bool,
     ) -> Self {
         SetOperationOperator {
             op,
             left,
             right,
             collations,
+            unsorted,
             streaming_right: false,
             streaming: None,
             output: None,
@@ -323,7 +328,7 @@ impl<'p> SetOperationOperator<'p> {
                 return Err(crate::err!(Internal, "UNION ALL is streamed, not computed"))
             }
         }
-        Ok(kept.into_sorted())
+        Ok(kept.into_rows(!self.unsorted))
     }
 }
 
