@@ -102,9 +102,7 @@ fn gate_join(join: &mut Join, keys: &[SortKey], id: u64) -> bool {
         .flat_map(|key| key.expr.columns_read())
         .collect();
     let side_keys = match side {
-        JoinSide::Left if columns.iter().all(|&c| c < left_width) => {
-            keys.iter().map(copy).collect()
-        }
+        JoinSide::Left if columns.iter().all(|&c| c < left_width) => keys.to_vec(),
         JoinSide::Right if columns.iter().all(|&c| c >= left_width) => {
             remap(keys, &|column| column - left_width)
         }
@@ -142,16 +140,7 @@ fn remap(keys: &[SortKey], map: &dyn Fn(usize) -> usize) -> Vec<SortKey> {
     keys.iter()
         .map(|key| SortKey {
             expr: key.expr.map_columns(map),
-            ..copy(key)
+            ..key.clone()
         })
         .collect()
-}
-
-fn copy(key: &SortKey) -> SortKey {
-    SortKey {
-        expr: key.expr.clone(),
-        descending: key.descending,
-        nulls_first: key.nulls_first,
-        collation: key.collation.clone(),
-    }
 }

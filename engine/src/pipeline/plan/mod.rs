@@ -366,6 +366,7 @@ pub enum AccessPath {
 }
 
 /// One ORDER BY key.
+#[derive(Clone)]
 pub struct SortKey {
     pub expr: Expr,
     pub descending: bool,

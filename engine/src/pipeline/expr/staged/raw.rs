@@ -124,6 +124,7 @@ fn text_number_compare(op: BinaryOp, left: &Scalar, right: &Scalar) -> Option<(u
         (Scalar::Constant(constant), scalar) => (scalar, constant, mirrored(op)?),
         _ => return None,
     };
+    // Only the comparisons `mirrored` knows are tested raw.
     mirrored(op)?;
     let constant = match constant {
         Value::Integer(i) => Numeric::Integer(*i),
